@@ -1,0 +1,50 @@
+import type { Services } from '../lib/composition.js';
+import { ALL_METHODS, type Handler, type Registration } from '../lib/http/pipeline.js';
+import { makeCreateChild } from './createChild.js';
+import { makeCreateLink } from './createLink.js';
+import { makeGetDrive } from './getDrive.js';
+import { makeGetItem } from './getItem.js';
+import { makeNotFound } from './notFound.js';
+
+/**
+ * Every route template of the service, in one place. Each becomes one HTTP function (under `func start` and in the
+ * project's local host alike); host.json sets an empty routePrefix, so API templates carry `v1.0/` themselves.
+ */
+export const DRIVE_PREFIXES = [
+  { name: 'Drives', template: 'v1.0/drives/{driveId}' },
+  { name: 'Me', template: 'v1.0/me/drive' },
+  { name: 'Users', template: 'v1.0/users/{userId}/drive' },
+  { name: 'Groups', template: 'v1.0/groups/{groupId}/drive' },
+  { name: 'Sites', template: 'v1.0/sites/{siteId}/drive' },
+] as const;
+
+type HandlerName = 'getDrive' | 'getItem' | 'createChild' | 'createLink';
+
+export const DRIVE_OPERATIONS: readonly { name: string; suffix: string; methods: Partial<Record<'GET' | 'POST' | 'PATCH' | 'DELETE', HandlerName>> }[] = [
+  { name: 'drive', suffix: '', methods: { GET: 'getDrive' } },
+  { name: 'root', suffix: '/root', methods: { GET: 'getItem' } },
+  { name: 'item', suffix: '/items/{itemId}', methods: { GET: 'getItem' } },
+  { name: 'children', suffix: '/items/{parentId}/children', methods: { POST: 'createChild' } },
+  { name: 'createLink', suffix: '/items/{itemId}/createLink', methods: { POST: 'createLink' } },
+];
+
+/** Lowest precedence everywhere: literal segments win over it, so it only catches what no other function claims. */
+export const CATCH_ALL_ROUTE = '{*path}';
+
+export function registrations(services: Services): Registration[] {
+  const handlers: Record<HandlerName, Handler> = {
+    getDrive: makeGetDrive(services),
+    getItem: makeGetItem(services),
+    createChild: makeCreateChild(services),
+    createLink: makeCreateLink(services),
+  };
+  const driveRoutes = DRIVE_PREFIXES.flatMap((prefix) =>
+    DRIVE_OPERATIONS.map((operation) => ({
+      name: `${operation.name}${prefix.name}`,
+      route: `${prefix.template}${operation.suffix}`,
+      methods: Object.fromEntries(Object.entries(operation.methods).map(([method, handler]) => [method, handlers[handler]])),
+    })),
+  );
+  const notFound = makeNotFound();
+  return [...driveRoutes, { name: 'notFound', route: CATCH_ALL_ROUTE, methods: Object.fromEntries(ALL_METHODS.map((method) => [method, notFound])) }];
+}
