@@ -18,7 +18,11 @@ export const makeCreateChild =
   ({ authenticate, drives, items, config }: Pick<Services, 'authenticate' | 'drives' | 'items' | 'config'>): Handler =>
   async (request) => {
     const principal = await authenticate(request.headers.get('authorization'));
-    const raw = odataObject(await readJson(request));
+    const raw = odataObject(await readJson(request), ['@microsoft.graph.conflictBehavior']);
+    // Only "fail" is implemented, which is also what happens when nothing is said.
+    const behavior = raw['@microsoft.graph.conflictBehavior'] ?? 'fail';
+    if (behavior !== 'fail') throw invalidRequest("Only the conflict behavior 'fail' is supported.");
+    delete raw['@microsoft.graph.conflictBehavior'];
     const body = parseWith(childSchema, raw, 'driveItem');
     if ((body.folder === undefined) === (body.file === undefined)) {
       throw invalidRequest("A new item needs exactly one of the 'folder' or 'file' facets.");
