@@ -5,6 +5,7 @@ import { makeCreateLink } from './createLink.js';
 import { makeGetDrive } from './getDrive.js';
 import { makeGetItem } from './getItem.js';
 import { makeNotFound } from './notFound.js';
+import { makeGetTenantSettings, makePatchTenantSettings } from './tenantSettings.js';
 
 /**
  * Every route template of the service, in one place. Each becomes one HTTP function (under `func start` and in the
@@ -45,6 +46,9 @@ export function registrations(services: Services): Registration[] {
       methods: Object.fromEntries(Object.entries(operation.methods).map(([method, handler]) => [method, handlers[handler]])),
     })),
   );
+  const tenantRoutes: Registration[] = [
+    { name: 'tenantSettings', route: 'v1.0/admin/sharepoint/settings', methods: { GET: makeGetTenantSettings(services), PATCH: makePatchTenantSettings(services) } },
+  ];
   const notFound = makeNotFound();
-  return [...driveRoutes, { name: 'notFound', route: CATCH_ALL_ROUTE, methods: Object.fromEntries(ALL_METHODS.map((method) => [method, notFound])) }];
+  return [...driveRoutes, ...tenantRoutes, { name: 'notFound', route: CATCH_ALL_ROUTE, methods: Object.fromEntries(ALL_METHODS.map((method) => [method, notFound])) }];
 }

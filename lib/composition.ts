@@ -20,6 +20,8 @@ export interface Services {
 
 export interface ServiceOptions {
   readonly keys?: KeySetOptions;
+  /** Staleness bound of cached tenant settings on other instances (default 30 s). */
+  readonly settingsMaxStalenessMs?: number;
 }
 
 /** The composition root: clients, key sets and caches are created here once, never per request. */
@@ -27,7 +29,7 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
   const tables = createTables(config);
   const verify = createAuthenticator(config, options.keys);
   const items = new ItemService(tables.drives);
-  const settings = new TenantSettingsStore(tables.tenants);
+  const settings = new TenantSettingsStore(tables.tenants, options.settingsMaxStalenessMs);
   return {
     config,
     tables,

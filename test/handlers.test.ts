@@ -55,9 +55,9 @@ describe('every route template, called as the Functions host calls it', () => {
     }
   }
 
-  it('registers 25 drive routes (5 prefixes x 5 operations) plus the catch-all, with unique names', () => {
-    expect(routes).toHaveLength(26);
-    expect(new Set(routes.map((route) => route.name)).size).toBe(26);
+  it('registers 25 drive routes (5 prefixes x 5 operations), tenant settings and the catch-all, with unique names', () => {
+    expect(routes).toHaveLength(27);
+    expect(new Set(routes.map((route) => route.name)).size).toBe(27);
     expect(routes.every((route) => route.route === '{*path}' || route.route.startsWith('v1.0/'))).toBe(true);
   });
 

@@ -36,9 +36,14 @@ export const SETTINGS_MAX_STALENESS_MS = 30_000;
 const ROW_KEY = 'sharepointSettings';
 
 export class TenantSettingsStore {
-  private readonly cache = new LruCache<string, TenantSettings>(10_000, SETTINGS_MAX_STALENESS_MS);
+  private readonly cache: LruCache<string, TenantSettings>;
 
-  constructor(private readonly table: Table) {}
+  constructor(
+    private readonly table: Table,
+    maxStalenessMs = SETTINGS_MAX_STALENESS_MS,
+  ) {
+    this.cache = new LruCache(10_000, maxStalenessMs);
+  }
 
   async get(tenantId: string): Promise<TenantSettings> {
     if (tenantId === PERSONAL_TENANT_ID) return DEFAULT_SETTINGS;

@@ -19,6 +19,8 @@ export interface TestApp {
   readonly services: Services;
   /** Origin of the local host, e.g. http://127.0.0.1:41234 */
   readonly origin: string;
+  /** Every log line the functions wrote, as text. */
+  readonly logs: string[];
   call(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Answer>;
   close(): Promise<void>;
 }
@@ -27,19 +29,20 @@ export const uniquePrefix = () => `t${randomBytes(6).toString('hex')}`;
 
 /** The service as it runs: real config parsing, real Azurite tables (own prefix), real tokens, real HTTP. */
 export async function startTestApp(
-  options: { env?: Record<string, string>; services?: ServiceOptions; idp?: TestIdentityProvider } = {},
+  options: { env?: Record<string, string>; services?: ServiceOptions; idp?: TestIdentityProvider; prefix?: string } = {},
 ): Promise<TestApp> {
   const idp = options.idp ?? (await TestIdentityProvider.start());
   const config = loadConfig({
     TABLES_CONNECTION_STRING: inject('tablesConnectionString'),
-    TABLES_PREFIX: uniquePrefix(),
+    TABLES_PREFIX: options.prefix ?? uniquePrefix(),
     AUTH_AUDIENCE: AUDIENCE,
     AUTH_JWKS_URI: idp.jwksUri,
     ...options.env,
   });
   // No cooldown between key refetches, so a rotation test need not wait out the production 30 s.
   const services = createServices(config, options.services ?? { keys: { cooldownMs: 0 } });
-  const host = new LocalHost();
+  const logs: string[] = [];
+  const host = new LocalHost({ log: (level, ...args) => logs.push(`${level} ${args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' ')}`) });
   registerFunctions(host, services);
   const origin = await host.listen(0);
   return {
@@ -47,6 +50,7 @@ export async function startTestApp(
     config,
     services,
     origin,
+    logs,
     async call(method, path, { token, body, headers = {} } = {}) {
       const response = await fetch(`${origin}${path}`, {
         method,
