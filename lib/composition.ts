@@ -4,6 +4,7 @@ import { ItemService } from './drives/itemService.js';
 import { currentScope } from './http/requestScope.js';
 import { createAuthenticator, type Authenticate, type KeySetOptions } from './identity/tokens.js';
 import { LinkService } from './links/linkService.js';
+import { ShareResolver } from './links/shareResolver.js';
 import { TenantSettingsStore } from './policy/tenantSettings.js';
 import { createTables, type Tables } from './storage/tables.js';
 
@@ -16,6 +17,7 @@ export interface Services {
   readonly items: ItemService;
   readonly settings: TenantSettingsStore;
   readonly links: LinkService;
+  readonly shares: ShareResolver;
 }
 
 export interface ServiceOptions {
@@ -30,6 +32,7 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
   const verify = createAuthenticator(config, options.keys);
   const items = new ItemService(tables.drives);
   const settings = new TenantSettingsStore(tables.tenants, options.settingsMaxStalenessMs);
+  const drives = new DriveService(tables.drives);
   return {
     config,
     tables,
@@ -39,9 +42,10 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
       if (scope) scope.tenantId = principal.tenantId;
       return principal;
     },
-    drives: new DriveService(tables.drives),
+    drives,
     items,
     settings,
     links: new LinkService(tables.drives, items, settings),
+    shares: new ShareResolver(tables.drives, drives, items),
   };
 }

@@ -38,6 +38,11 @@ export class DriveService {
     return (await this.read(id)) ?? (await this.create(id, principal, owner));
   }
 
+  /** A drive by id with no access check: for link resolution, where the link itself is the grant. */
+  find(id: string): Promise<Drive | undefined> {
+    return DRIVE_ID.test(id) ? this.read(id) : Promise.resolve(undefined);
+  }
+
   private async read(id: string): Promise<Drive | undefined> {
     const cached = this.cache.get(id);
     if (cached) return cached;

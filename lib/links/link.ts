@@ -16,6 +16,7 @@ export interface Link {
   readonly appId: string;
   readonly appDisplayName?: string;
   readonly createdBy: string;
+  readonly createdByName?: string;
   readonly createdDateTime: string;
   /** ISO 8601 without fractional seconds, or undefined for no expiry. */
   readonly expirationDateTime?: string;
@@ -26,7 +27,10 @@ export interface Link {
   readonly secret: string;
   /** Hash of everything that makes two createLink requests ask for the same link. */
   readonly identity: string;
-  readonly identityBase: string;
+  /** The fixed part of the identity (item, app, type, scope, recipients); the password verifier's salt. */
+  readonly subject: string;
+  /** How the expiry takes part in the identity (see policy/expiration.ts). */
+  readonly expirationKey: string;
 }
 
 /** `view`, `embed` and `blocksDownload` read; `edit` and `createOnly` write (Graph's createLink example that shows write for view is a doc error). */

@@ -8,31 +8,21 @@ import type { LinkScope, LinkType, Recipient } from './link.js';
 const SCRYPT = { N: 1 << 14, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;
 const KEY_LENGTH = 32;
 
-export interface IdentityParts {
+/** What a link is about and for whom: fixed for the link's life (a PATCH can change expiry and password only). */
+export interface SubjectParts {
   driveId: string;
   itemId: string;
   appId: string;
   type: LinkType;
   scope: LinkScope;
   recipients: readonly Recipient[];
-  expirationKey: string;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('base64url');
 
-/** Everything but the password that makes two createLink requests ask for the same link. */
-export const identityBase = (parts: IdentityParts) =>
-  sha256(
-    JSON.stringify([
-      parts.driveId,
-      parts.itemId,
-      parts.appId,
-      parts.type,
-      parts.scope,
-      parts.recipients,
-      parts.expirationKey,
-    ]),
-  );
+/** The fixed part of a link's identity; also the salt of its password verifier, so a PATCH of the expiry keeps it. */
+export const linkSubject = (parts: SubjectParts) =>
+  sha256(JSON.stringify([parts.driveId, parts.itemId, parts.appId, parts.type, parts.scope, parts.recipients]));
 
 /**
  * The salt is derived from the link's identity rather than drawn at random, so the same password for the same link
@@ -53,4 +43,6 @@ export async function passwordMatches(password: string, base: string, stored: st
   return candidate.length === expected.length && timingSafeEqual(candidate, expected);
 }
 
-export const linkIdentity = (base: string, verifier: string | undefined) => sha256(`${base}\n${verifier ?? ''}`);
+/** Everything that makes two createLink requests ask for the same link. */
+export const linkIdentity = (subject: string, expirationKey: string, verifier: string | undefined) =>
+  sha256(`${subject}\n${expirationKey}\n${verifier ?? ''}`);

@@ -16,13 +16,15 @@ export function linkProps(link: Link) {
     appId: link.appId,
     appDisplayName: link.appDisplayName ?? '',
     createdBy: link.createdBy,
+    createdByName: link.createdByName ?? '',
     createdDateTime: link.createdDateTime,
     expirationDateTime: link.expirationDateTime ?? '',
     passwordHash: link.passwordHash ?? '',
     recipients: JSON.stringify(link.recipients),
     secret: link.secret,
     identity: link.identity,
-    identityBase: link.identityBase,
+    subject: link.subject,
+    expirationKey: link.expirationKey,
   };
 }
 
@@ -35,6 +37,7 @@ export function linkFromRow(row: Entity): Link {
   const appDisplayName = optional('appDisplayName');
   const expirationDateTime = optional('expirationDateTime');
   const passwordHash = optional('passwordHash');
+  const createdByName = optional('createdByName');
   return {
     id: text('permissionId'),
     driveId: String(row.partitionKey ?? ''),
@@ -47,9 +50,11 @@ export function linkFromRow(row: Entity): Link {
     recipients: JSON.parse(text('recipients') || '[]') as Recipient[],
     secret: text('secret'),
     identity: text('identity'),
-    identityBase: text('identityBase'),
+    subject: text('subject'),
+    expirationKey: text('expirationKey'),
     ...(appDisplayName ? { appDisplayName } : {}),
     ...(expirationDateTime ? { expirationDateTime } : {}),
     ...(passwordHash ? { passwordHash } : {}),
+    ...(createdByName ? { createdByName } : {}),
   };
 }

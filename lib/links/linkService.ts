@@ -12,7 +12,7 @@ import { rowKeys } from '../storage/keys.js';
 import type { Table } from '../storage/tables.js';
 import { normalizeRecipients, type CreateLinkRequest } from './createLinkRequest.js';
 import { isExpired, type Link } from './link.js';
-import { identityBase, linkIdentity, passwordVerifier } from './linkIdentity.js';
+import { linkIdentity, linkSubject, passwordVerifier } from './linkIdentity.js';
 import { identityRow, linkFromRow, permissionRow } from './linkRows.js';
 
 export interface CreateLinkResult {
@@ -42,9 +42,9 @@ export class LinkService {
       throw invalidRequest('Drives with a driveType of personal cannot create or modify permissions on the root item.');
     }
     const expiration = effectiveExpiration(request.expirationDateTime, scope, settings);
-    const base = identityBase({ driveId: drive.id, itemId, appId: principal.appId, type, scope, recipients, expirationKey: expiration.key });
-    const verifier = request.password === undefined ? undefined : await passwordVerifier(request.password, base);
-    const identity = linkIdentity(base, verifier);
+    const subject = linkSubject({ driveId: drive.id, itemId, appId: principal.appId, type, scope, recipients });
+    const verifier = request.password === undefined ? undefined : await passwordVerifier(request.password, subject);
+    const identity = linkIdentity(subject, expiration.key, verifier);
 
     const existing = await this.table.get(drive.id, rowKeys.linkIdentity(identity));
     if (existing && !isExpired(linkFromRow(existing))) return { created: false, link: linkFromRow(existing) };
@@ -61,13 +61,15 @@ export class LinkService {
       appId: principal.appId,
       ...(principal.appDisplayName ? { appDisplayName: principal.appDisplayName } : {}),
       createdBy: principal.objectId,
+      ...(principal.name ? { createdByName: principal.name } : principal.isApp && principal.appDisplayName ? { createdByName: principal.appDisplayName } : {}),
       createdDateTime: new Date().toISOString(),
       ...(expiration.value ? { expirationDateTime: expiration.value } : {}),
       ...(verifier ? { passwordHash: verifier } : {}),
       recipients,
       secret: newTokenSecret(),
       identity,
-      identityBase: base,
+      subject,
+      expirationKey: expiration.key,
     };
     const actions: TransactionAction[] = [
       // Fails the whole transaction with 404 if the item was deleted meanwhile: no link on a ghost.
