@@ -5,6 +5,7 @@ import { makeCreateLink } from './createLink.js';
 import { makeGetDrive } from './getDrive.js';
 import { makeGetItem } from './getItem.js';
 import { makeNotFound } from './notFound.js';
+import { pageRegistrations } from './pages.js';
 import { makeGetTenantSettings, makePatchTenantSettings } from './tenantSettings.js';
 
 /**
@@ -50,5 +51,5 @@ export function registrations(services: Services): Registration[] {
     { name: 'tenantSettings', route: 'v1.0/admin/sharepoint/settings', methods: { GET: makeGetTenantSettings(services), PATCH: makePatchTenantSettings(services) } },
   ];
   const notFound = makeNotFound();
-  return [...driveRoutes, ...tenantRoutes, { name: 'notFound', route: CATCH_ALL_ROUTE, methods: Object.fromEntries(ALL_METHODS.map((method) => [method, notFound])) }];
+  return [...driveRoutes, ...tenantRoutes, ...pageRegistrations(services), { name: 'notFound', route: CATCH_ALL_ROUTE, methods: Object.fromEntries(ALL_METHODS.map((method) => [method, notFound])) }];
 }
