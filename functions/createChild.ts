@@ -18,7 +18,7 @@ export const makeCreateChild =
   ({ authenticate, drives, items, config }: Pick<Services, 'authenticate' | 'drives' | 'items' | 'config'>): Handler =>
   async (request) => {
     const principal = await authenticate(request.headers.get('authorization'));
-    const raw = odataObject(await readJson(request), ['@microsoft.graph.conflictBehavior']);
+    const raw = odataObject(await readJson(request), { keepAnnotations: ['@microsoft.graph.conflictBehavior'] });
     // Only "fail" is implemented, which is also what happens when nothing is said.
     const behavior = raw['@microsoft.graph.conflictBehavior'] ?? 'fail';
     if (behavior !== 'fail') throw invalidRequest("Only the conflict behavior 'fail' is supported.");

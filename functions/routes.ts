@@ -2,6 +2,9 @@ import type { Services } from '../lib/composition.js';
 import { ALL_METHODS, type Handler, type Registration } from '../lib/http/pipeline.js';
 import { makeCreateChild } from './createChild.js';
 import { makeCreateLink } from './createLink.js';
+import { makeDeleteItem } from './deleteItem.js';
+import { makeDeletePermission, makeGetPermission, makeListPermissions, makeUpdatePermission } from './permissions.js';
+import { makeGetShare, makeGetSharedItem, makeGetSharedPermission } from './shares.js';
 import { makeGetDrive } from './getDrive.js';
 import { makeGetItem } from './getItem.js';
 import { makeNotFound } from './notFound.js';
@@ -20,14 +23,29 @@ export const DRIVE_PREFIXES = [
   { name: 'Sites', template: 'v1.0/sites/{siteId}/drive' },
 ] as const;
 
-type HandlerName = 'getDrive' | 'getItem' | 'createChild' | 'createLink';
+type HandlerName =
+  | 'getDrive'
+  | 'getItem'
+  | 'deleteItem'
+  | 'createChild'
+  | 'createLink'
+  | 'listPermissions'
+  | 'getPermission'
+  | 'updatePermission'
+  | 'deletePermission';
 
 export const DRIVE_OPERATIONS: readonly { name: string; suffix: string; methods: Partial<Record<'GET' | 'POST' | 'PATCH' | 'DELETE', HandlerName>> }[] = [
   { name: 'drive', suffix: '', methods: { GET: 'getDrive' } },
   { name: 'root', suffix: '/root', methods: { GET: 'getItem' } },
-  { name: 'item', suffix: '/items/{itemId}', methods: { GET: 'getItem' } },
+  { name: 'item', suffix: '/items/{itemId}', methods: { GET: 'getItem', DELETE: 'deleteItem' } },
   { name: 'children', suffix: '/items/{parentId}/children', methods: { POST: 'createChild' } },
   { name: 'createLink', suffix: '/items/{itemId}/createLink', methods: { POST: 'createLink' } },
+  { name: 'permissions', suffix: '/items/{itemId}/permissions', methods: { GET: 'listPermissions' } },
+  {
+    name: 'permission',
+    suffix: '/items/{itemId}/permissions/{permissionId}',
+    methods: { GET: 'getPermission', PATCH: 'updatePermission', DELETE: 'deletePermission' },
+  },
 ];
 
 /** Lowest precedence everywhere: literal segments win over it, so it only catches what no other function claims. */
@@ -39,6 +57,11 @@ export function registrations(services: Services): Registration[] {
     getItem: makeGetItem(services),
     createChild: makeCreateChild(services),
     createLink: makeCreateLink(services),
+    deleteItem: makeDeleteItem(services),
+    listPermissions: makeListPermissions(services),
+    getPermission: makeGetPermission(services),
+    updatePermission: makeUpdatePermission(services),
+    deletePermission: makeDeletePermission(services),
   };
   const driveRoutes = DRIVE_PREFIXES.flatMap((prefix) =>
     DRIVE_OPERATIONS.map((operation) => ({
@@ -49,6 +72,9 @@ export function registrations(services: Services): Registration[] {
   );
   const tenantRoutes: Registration[] = [
     { name: 'tenantSettings', route: 'v1.0/admin/sharepoint/settings', methods: { GET: makeGetTenantSettings(services), PATCH: makePatchTenantSettings(services) } },
+    { name: 'share', route: 'v1.0/shares/{shareId}', methods: { GET: makeGetShare(services) } },
+    { name: 'shareDriveItem', route: 'v1.0/shares/{shareId}/driveItem', methods: { GET: makeGetSharedItem(services) } },
+    { name: 'sharePermission', route: 'v1.0/shares/{shareId}/permission', methods: { GET: makeGetSharedPermission(services) } },
   ];
   const notFound = makeNotFound();
   return [...driveRoutes, ...tenantRoutes, ...pageRegistrations(services), { name: 'notFound', route: CATCH_ALL_ROUTE, methods: Object.fromEntries(ALL_METHODS.map((method) => [method, notFound])) }];

@@ -4,6 +4,7 @@ import { ItemService } from './drives/itemService.js';
 import { currentScope } from './http/requestScope.js';
 import { createAuthenticator, type Authenticate, type KeySetOptions } from './identity/tokens.js';
 import { LinkService } from './links/linkService.js';
+import { PermissionService } from './links/permissionService.js';
 import { ShareResolver } from './links/shareResolver.js';
 import { TenantSettingsStore } from './policy/tenantSettings.js';
 import { createTables, type Tables } from './storage/tables.js';
@@ -18,6 +19,7 @@ export interface Services {
   readonly settings: TenantSettingsStore;
   readonly links: LinkService;
   readonly shares: ShareResolver;
+  readonly permissions: PermissionService;
 }
 
 export interface ServiceOptions {
@@ -47,5 +49,6 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
     settings,
     links: new LinkService(tables.drives, items, settings),
     shares: new ShareResolver(tables.drives, drives, items),
+    permissions: new PermissionService(tables.drives, items, settings),
   };
 }

@@ -1,6 +1,6 @@
 import functions from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registrations } from '../functions/routes.js';
+import { DRIVE_OPERATIONS, DRIVE_PREFIXES, registrations } from '../functions/routes.js';
 import { dispatch, type Registration } from '../lib/http/pipeline.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { guid, oidOf } from './helpers/idp.js';
@@ -55,10 +55,14 @@ describe('every route template, called as the Functions host calls it', () => {
     }
   }
 
-  it('registers 25 drive routes (5 prefixes x 5 operations), tenant settings and the catch-all, with unique names', () => {
-    expect(routes).toHaveLength(27);
-    expect(new Set(routes.map((route) => route.name)).size).toBe(27);
-    expect(routes.every((route) => route.route === '{*path}' || route.route.startsWith('v1.0/'))).toBe(true);
+  it('registers every drive operation under the 5 drive prefixes, the other routes and the catch-all, with unique names', () => {
+    const driveRoutes = routes.filter((route) => DRIVE_PREFIXES.some((prefix) => route.route.startsWith(prefix.template)));
+    expect(driveRoutes).toHaveLength(DRIVE_PREFIXES.length * DRIVE_OPERATIONS.length);
+    expect(new Set(routes.map((route) => route.name)).size).toBe(routes.length);
+    expect(new Set(routes.map((route) => route.route.toLowerCase())).size).toBe(routes.length);
+    for (const name of ['tenantSettings', 'share', 'shareDriveItem', 'sharePermission']) expect(routes.map((route) => route.name)).toContain(name);
+    expect(routes.at(-1)!.route).toBe('{*path}');
+    expect(routes.every((route) => route.route === '{*path}' || route.route.startsWith('v1.0/') || /^(s|embed)\//.test(route.route))).toBe(true);
   });
 
   it.each(prefixes)('%s: drive, root, children, item and createLink', async (prefix) => {
@@ -87,6 +91,21 @@ describe('every route template, called as the Functions host calls it', () => {
     const again = await invoke(route('createLink'), 'POST', { ...params, itemId: childId }, { type: 'edit', scope: 'organization' });
     expect(again.response.status).toBe(200);
     expect((again.response.jsonBody as { id: string }).id).toBe((created.response.jsonBody as { id: string }).id);
+
+    const permissionId = (created.response.jsonBody as { id: string }).id;
+    const listed = await invoke(route('permissions'), 'GET', { ...params, itemId: childId });
+    expect(listed.response.status).toBe(200);
+    expect((listed.response.jsonBody as { value: { id: string }[] }).value.map((entry) => entry.id)).toEqual([permissionId]);
+    const one = await invoke(route('permission'), 'GET', { ...params, itemId: childId, permissionId });
+    expect(one.response.status).toBe(200);
+    const patched = await invoke(route('permission'), 'PATCH', { ...params, itemId: childId, permissionId }, { password: 'pw' });
+    expect(patched.response.status).toBe(200);
+    expect((patched.response.jsonBody as { hasPassword: boolean }).hasPassword).toBe(true);
+    const removed = await invoke(route('permission'), 'DELETE', { ...params, itemId: childId, permissionId });
+    expect(removed.response.status).toBe(204);
+    const gone = await invoke(route('item'), 'DELETE', { ...params, itemId: childId });
+    expect(gone.response.status).toBe(204);
+    expect((await invoke(route('item'), 'GET', { ...params, itemId: childId })).response.status).toBe(404);
 
     // Exactly one log line per request, with the route template and never the token.
     const lines = created.logs.filter(([, message]) => message === 'request');

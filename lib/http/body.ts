@@ -32,15 +32,19 @@ const tooLarge = () => new GraphError('requestTooLarge', `The request body must 
 
 /**
  * OData conventions for request bodies: instance annotations (`@odata.type`, `x@odata.type`) are ignored and a
- * property set to null counts as absent. Anything that is not a JSON object is refused.
+ * property set to null counts as absent (except in PATCH bodies, where null means "remove"). Anything that is not a
+ * JSON object is refused.
  */
-export function odataObject(value: unknown, keepAnnotations: readonly string[] = []): Record<string, unknown> {
+export function odataObject(
+  value: unknown,
+  { keepAnnotations = [], keepNulls = false }: { keepAnnotations?: readonly string[]; keepNulls?: boolean } = {},
+): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw invalidRequest('The request body must be a JSON object.');
   }
   const clean: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [key, entry] of Object.entries(value)) {
-    if ((key.includes('@') && !keepAnnotations.includes(key)) || entry === null) continue;
+    if ((key.includes('@') && !keepAnnotations.includes(key)) || (entry === null && !keepNulls)) continue;
     clean[key] = entry;
   }
   return clean;
