@@ -1,6 +1,6 @@
 import type { HttpRequest } from '@azure/functions';
 import type { Services } from '../lib/composition.js';
-import { itemView } from '../lib/drives/views.js';
+import { itemView, ownerOf } from '../lib/drives/views.js';
 import { itemNotFound, unauthenticated } from '../lib/http/errors.js';
 import type { Handler } from '../lib/http/pipeline.js';
 import { apiBase, json, originOf } from '../lib/http/responses.js';
@@ -32,15 +32,6 @@ async function resolveShare({ authenticate, shares }: Deps, request: HttpRequest
   }
 }
 
-function ownerOf(share: Share) {
-  const { drive } = share;
-  if (drive.ownerKind === 'user') return { user: { id: drive.ownerId, ...(drive.ownerName ? { displayName: drive.ownerName } : {}) } };
-  if (drive.ownerKind === 'group') return { group: { id: drive.ownerId } };
-  return { user: { displayName: 'System Account' } };
-}
-
-const shareId = (share: Share, request: HttpRequest) => request.params.shareId ?? `s!${share.link.id}`;
-
 /** GET /shares/{shareId}: the `sharedDriveItem`. */
 export const makeGetShare =
   (deps: Deps): Handler =>
@@ -49,9 +40,9 @@ export const makeGetShare =
     const origin = originOf(request, deps.config.PUBLIC_BASE_URL);
     return json(200, {
       '@odata.context': `${apiBase(origin)}/$metadata#shares/$entity`,
-      id: shareId(share, request),
+      id: request.params.shareId,
       name: share.item.name,
-      owner: ownerOf(share),
+      owner: ownerOf(share.drive),
     });
   };
 

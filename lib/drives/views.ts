@@ -1,7 +1,8 @@
 import { apiBase } from '../http/responses.js';
 import type { Drive, Item } from './drive.js';
 
-function ownerOf(drive: Drive) {
+/** A drive's owner as Graph's identitySet. */
+export function ownerOf(drive: Drive) {
   switch (drive.ownerKind) {
     case 'user':
       return { user: { id: drive.ownerId, ...(drive.ownerName ? { displayName: drive.ownerName } : {}) } };

@@ -47,7 +47,8 @@ export class LinkService {
     const identity = linkIdentity(subject, expiration.key, verifier);
 
     const existing = await this.table.get(drive.id, rowKeys.linkIdentity(identity));
-    if (existing && !isExpired(linkFromRow(existing))) return { created: false, link: linkFromRow(existing) };
+    const existingLink = existing && linkFromRow(existing);
+    if (existingLink && !isExpired(existingLink)) return { created: false, link: existingLink };
 
     const item = await this.items.shape(drive, itemId);
     if (type === 'createOnly' && !item.isFolder) throw invalidRequest("Link type 'createOnly' is only available for folders.");
