@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import functions, { type HttpFunctionOptions, type HttpHandler, type HttpMethod, type LogHandler } from '@azure/functions';
+import functions, { type HttpFunctionOptions, type HttpHandler, type HttpMethod, type HttpResponseInit, type LogHandler } from '@azure/functions';
 import { GraphError, itemNotFound } from '../http/errors.js';
 import { errorResponse, type HttpRegistrar } from '../http/pipeline.js';
 import { byPrecedence, compileRoute, matchRoute, type CompiledRoute } from './routeTemplate.js';
@@ -43,8 +43,9 @@ export class LocalHost implements HttpRegistrar {
   async listen(port: number, hostname = '127.0.0.1'): Promise<string> {
     const server = createServer((request, response) => {
       this.serve(request, response).catch(() => {
-        if (!response.headersSent) response.writeHead(500);
-        response.end();
+        // Nothing should get here (handlers answer through dispatch); if something does, it is still Graph's 500.
+        if (response.headersSent) return response.end();
+        void send(response, errorAnswer(request, new GraphError('generalException', 'An unexpected error occurred while processing the request.'))).catch(() => response.destroy());
       });
     });
     server.keepAliveTimeout = 65_000;
@@ -71,7 +72,9 @@ export class LocalHost implements HttpRegistrar {
     const host = /^[A-Za-z0-9.\-]+(?::\d{1,5})?$|^\[[0-9a-fA-F:.]+\](?::\d{1,5})?$/.test(incoming.headers.host ?? '')
       ? incoming.headers.host!
       : `127.0.0.1:${(incoming.socket.localPort ?? 80).toString()}`;
-    const url = new URL(rawUrl.startsWith('/') ? rawUrl : `/${rawUrl}`, `http://${host}`);
+    // Origin and path are put together as text: a request target such as `//x/…` is a path here, never an authority.
+    const url = parseUrl(host, rawUrl) ?? parseUrl(`127.0.0.1:${(incoming.socket.localPort ?? 80).toString()}`, rawUrl);
+    if (!url) return send(outgoing, errorAnswer(incoming, new GraphError('invalidRequest', 'The request URL is malformed.')));
 
     const segments = decodeSegments(url.pathname);
     if (!segments) return send(outgoing, errorAnswer(incoming, new GraphError('invalidRequest', 'The request URL is malformed.')));
@@ -88,6 +91,8 @@ export class LocalHost implements HttpRegistrar {
         method,
         url: url.toString(),
         headers: headersOf(incoming),
+        // As the Functions host does: the query as a mapping (which also spares HttpRequest a second URL parse).
+        query: Object.fromEntries(url.searchParams),
         params,
         ...(body.byteLength > 0 && method !== 'GET' && method !== 'HEAD' ? { body: { bytes: body } } : {}),
       });
@@ -97,9 +102,18 @@ export class LocalHost implements HttpRegistrar {
         logHandler: this.options.log ?? (() => undefined),
       });
       const init = await route.handler(request, context);
-      return send(outgoing, init instanceof HttpResponse ? init : new HttpResponse(init ?? {}));
+      if (init instanceof HttpResponse) return send(outgoing, init);
+      return sendPlain(outgoing, init ?? {}) ?? send(outgoing, new HttpResponse(init ?? {}));
     }
     return send(outgoing, errorAnswer(incoming, itemNotFound('The requested resource does not exist.')));
+  }
+}
+
+function parseUrl(host: string, target: string): URL | undefined {
+  try {
+    return new URL(`http://${host}${target.startsWith('/') ? target : `/${target}`}`);
+  } catch {
+    return undefined;
   }
 }
 
@@ -145,6 +159,41 @@ function errorAnswer(incoming: IncomingMessage, error: GraphError): HttpResponse
     ...init,
     headers: { ...(init.headers as Record<string, string>), 'request-id': requestId, ...(clientRequestId ? { 'client-request-id': clientRequestId } : {}) },
   });
+}
+
+const NULL_BODY_STATUSES = new Set([204, 205, 304]);
+
+/**
+ * The common answer, a plain `HttpResponseInit` with a JSON or text body and plain-object headers, written directly:
+ * what `new HttpResponse(init)` and reading it back would produce (lower-case header names, `content-type`
+ * defaulted the same way), without a fetch Response and a body stream per request. Anything else (streams, cookies,
+ * Headers objects, …) returns undefined and goes the general way.
+ */
+function sendPlain(outgoing: ServerResponse, init: HttpResponseInit): Promise<void> | undefined {
+  const { status = 200, headers, jsonBody, body, cookies } = init;
+  if (cookies?.length || (headers !== undefined && (typeof headers !== 'object' || headers === null || Array.isArray(headers) || headers instanceof Headers))) return undefined;
+  if (!Number.isInteger(status) || status < 200 || status > 599) return undefined;
+  const names: Record<string, string> = {};
+  for (const [name, value] of Object.entries((headers ?? {}) as Record<string, string>)) {
+    if (typeof value !== 'string') return undefined;
+    // Headers normalises values by trimming HTTP whitespace; invalid characters make writeHead throw, as Headers would.
+    names[name.toLowerCase()] = value.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
+  }
+  const nullBody = NULL_BODY_STATUSES.has(status);
+  let payload: Buffer | undefined;
+  if (!nullBody && jsonBody !== undefined && jsonBody !== null) {
+    payload = Buffer.from(JSON.stringify(jsonBody), 'utf8');
+    names['content-type'] ??= 'application/json';
+  } else if (!nullBody && typeof body === 'string') {
+    payload = Buffer.from(body, 'utf8');
+    names['content-type'] ??= 'text/plain;charset=UTF-8';
+  } else if (!nullBody && body !== undefined && body !== null) {
+    return undefined;
+  }
+  if (!nullBody) names['content-length'] = String(payload?.byteLength ?? 0);
+  outgoing.writeHead(status, names);
+  outgoing.end(payload);
+  return Promise.resolve();
 }
 
 async function send(outgoing: ServerResponse, response: HttpResponse, after?: () => void): Promise<void> {

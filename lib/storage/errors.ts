@@ -21,6 +21,11 @@ export function isStorageUnavailable(error: unknown): boolean {
     const code = (error as NodeJS.ErrnoException).code;
     return (
       error.name === 'AbortError' ||
+      error.name === 'TimeoutError' ||
+      // Managed identity could not produce a token for storage (IMDS down, identity not assigned yet).
+      error.name === 'CredentialUnavailableError' ||
+      error.name === 'AuthenticationError' ||
+      error.name === 'AggregateAuthenticationError' ||
       code === 'ECONNREFUSED' ||
       code === 'ECONNRESET' ||
       code === 'ETIMEDOUT' ||
