@@ -50,8 +50,10 @@ export class LinkService {
     const existingLink = existing && linkFromRow(existing);
     if (existingLink && !isExpired(existingLink)) return { created: false, link: existingLink };
 
-    const item = await this.items.shape(drive, itemId);
-    if (type === 'createOnly' && !item.isFolder) throw invalidRequest("Link type 'createOnly' is only available for folders.");
+    // Only createOnly needs to know the item's kind; whether it exists is checked by the transaction below.
+    if (type === 'createOnly' && !(await this.items.shape(drive, itemId)).isFolder) {
+      throw invalidRequest("Link type 'createOnly' is only available for folders.");
+    }
 
     const link: Link = {
       id: newPermissionId(),

@@ -43,9 +43,10 @@ export class PermissionService {
     const shape = await this.items.shape(drive, itemId);
     const chain = [itemId, ...[...shape.ancestors].reverse()];
     const itemRows = chain.map((id) => odata`RowKey eq ${rowKeys.item(id)}`).join(' or ');
-    const rows = await this.table.query(
-      `${odata`PartitionKey eq ${drive.id}`} and ((${odata`RowKey ge ${rowKeys.permissionRange.from} and RowKey lt ${rowKeys.permissionRange.to}`}) or ${itemRows})`,
-    );
+    // Links of the chain only: filtered by the service, so what crosses the wire does not grow with the drive.
+    const chainLinks = chain.map((id) => odata`itemId eq ${id}`).join(' or ');
+    const linkRows = odata`RowKey ge ${rowKeys.permissionRange.from} and RowKey lt ${rowKeys.permissionRange.to}`;
+    const rows = await this.table.query(`${odata`PartitionKey eq ${drive.id}`} and ((${linkRows} and (${chainLinks})) or ${itemRows})`);
     const items = new Map<string, Item>();
     const links: Entity[] = [];
     for (const row of rows) {
