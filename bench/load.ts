@@ -144,6 +144,37 @@ export interface HttpAnswer {
   readonly body: string;
 }
 
+/** One HTTP/1.1 request to 127.0.0.1; `agent: false` opens a fresh connection, as a cold client would. */
+export function sendRequest(
+  origin: URL,
+  agent: Agent | false,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<HttpAnswer> {
+  return new Promise((done, fail) => {
+    const outgoing = request(
+      {
+        host: origin.hostname,
+        port: origin.port,
+        method,
+        path,
+        agent,
+        headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (incoming) => {
+        const chunks: Buffer[] = [];
+        incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+        incoming.once('end', () => done({ status: incoming.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        incoming.once('error', fail);
+      },
+    );
+    outgoing.once('error', fail);
+    outgoing.end(body);
+  });
+}
+
 /** A small keep-alive HTTP/1.1 client for 127.0.0.1 (cheaper per request than fetch, so the load generator stays light). */
 export class HttpClient {
   private readonly agent: Agent;
@@ -156,27 +187,9 @@ export class HttpClient {
   }
 
   send(method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<HttpAnswer> {
-    return new Promise((done, fail) => {
-      const outgoing = request(
-        {
-          host: this.origin.hostname,
-          port: this.origin.port,
-          method,
-          path,
-          agent: this.agent,
-          headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-        },
-        (incoming) => {
-          const chunks: Buffer[] = [];
-          incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-          incoming.once('end', () => done({ status: incoming.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-          incoming.once('error', fail);
-        },
-      );
-      outgoing.once('error', fail);
-      outgoing.end(body);
-    });
+    return sendRequest(this.origin, this.agent, method, path, headers, body);
   }
+
 
   close() {
     this.agent.destroy();

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TableClient } from '@azure/data-tables';
-import { freePort, startAzurite, type AzuriteProcess as Azurite } from '../scripts/azurite.js';
+import { freePort, portOpen, startAzurite, type AzuriteProcess as Azurite } from '../scripts/azurite.js';
 import { BENCH_AUDIENCE, BenchIdentityProvider } from './idp.js';
 import { HttpClient, mergeRuns, runPhase, runPhaseWithSamples, sleep, type Operation, type PhaseResult, type PhaseRun } from './load.js';
 import { summarizeProfile, type ProfileSummary } from './profile.js';
@@ -442,14 +441,6 @@ async function main() {
 
 }
 
-const portOpen = (port: number) =>
-  new Promise<boolean>((done) => {
-    const socket = connect({ port, host: '127.0.0.1' }, () => {
-      socket.destroy();
-      done(true);
-    });
-    socket.once('error', () => done(false));
-  });
 
 function skipped(name: string, reason: string): PhaseResult {
   console.log(`${name.padEnd(30)} skipped: ${reason}`);

@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sleep } from './load.js';
+import { sendRequest, sleep, type HttpAnswer } from './load.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The local host as `npm run serve` runs it (compiled), and the bare hello-world handler used as the cold-start reference. */
@@ -77,28 +76,8 @@ export function once(
   path: string,
   headers: Record<string, string> = {},
   body?: string,
-): Promise<{ status: number; body: string }> {
-  const url = new URL(origin);
-  return new Promise((done, fail) => {
-    const outgoing = request(
-      {
-        host: url.hostname,
-        port: url.port,
-        method,
-        path,
-        agent: false,
-        headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      (incoming) => {
-        const chunks: Buffer[] = [];
-        incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-        incoming.once('end', () => done({ status: incoming.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        incoming.once('error', fail);
-      },
-    );
-    outgoing.once('error', fail);
-    outgoing.end(body);
-  });
+): Promise<HttpAnswer> {
+  return sendRequest(new URL(origin), false, method, path, headers, body);
 }
 
 /** Polls until `probe` succeeds (connection refused counts as not yet); returns when it does. */

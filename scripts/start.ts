@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { connect } from 'node:net';
 import { dirname, resolve } from 'node:path';
+import { portOpen } from './azurite.js';
 import { ensureDevKeys } from './devKeys.js';
 import { withLocalSettings } from './localSettings.js';
 
@@ -11,14 +11,6 @@ import { withLocalSettings } from './localSettings.js';
  */
 const children: ChildProcess[] = [];
 
-const portOpen = (port: number) =>
-  new Promise<boolean>((done) => {
-    const socket = connect({ port, host: '127.0.0.1' }, () => {
-      socket.destroy();
-      done(true);
-    });
-    socket.once('error', () => done(false));
-  });
 
 async function waitForPort(port: number, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
