@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import functions, { type HttpFunctionOptions, type HttpHandler, type HttpMethod, type HttpResponseInit, type LogHandler } from '@azure/functions';
 import { GraphError, itemNotFound } from '../http/errors.js';
-import { errorResponse, type HttpRegistrar } from '../http/pipeline.js';
+import { errorResponse, sanitizeClientRequestId, type HttpRegistrar } from '../http/pipeline.js';
 import { byPrecedence, compileRoute, matchRoute, type CompiledRoute } from './routeTemplate.js';
 
 // The package is CommonJS without detectable named exports for its classes.
@@ -152,13 +152,7 @@ async function readBody(incoming: IncomingMessage): Promise<Uint8Array | 'tooLar
 
 /** Errors the host itself answers (before any function runs) still carry Graph's envelope and ids. */
 function errorAnswer(incoming: IncomingMessage, error: GraphError): HttpResponse {
-  const requestId = randomUUID();
-  const clientRequestId = headersOf(incoming)['client-request-id']?.replace(/[^\x20-\x7e]/g, '').slice(0, 200) || undefined;
-  const init = errorResponse(error, requestId, clientRequestId);
-  return new HttpResponse({
-    ...init,
-    headers: { ...(init.headers as Record<string, string>), 'request-id': requestId, ...(clientRequestId ? { 'client-request-id': clientRequestId } : {}) },
-  });
+  return new HttpResponse(errorResponse(error, randomUUID(), sanitizeClientRequestId(headersOf(incoming)['client-request-id'])));
 }
 
 const NULL_BODY_STATUSES = new Set([204, 205, 304]);

@@ -46,11 +46,7 @@ export function dispatch(registration: Registration): Handler {
         return errorResponse(toGraphError(error, context), requestId, clientRequestId);
       }
     });
-    response.headers = {
-      ...(response.headers as Record<string, string> | undefined),
-      'request-id': requestId,
-      ...(clientRequestId === undefined ? {} : { 'client-request-id': clientRequestId }),
-    };
+    response.headers = { ...(response.headers as Record<string, string> | undefined), ...idHeaders(requestId, clientRequestId) };
     const status = response.status ?? 200;
     const line = {
       requestId,
@@ -67,8 +63,14 @@ export function dispatch(registration: Registration): Handler {
   };
 }
 
-function sanitizeClientRequestId(value: string | null): string | undefined {
-  if (value === null) return undefined;
+/** Every answer carries `request-id` and echoes `client-request-id`. */
+const idHeaders = (requestId: string, clientRequestId?: string): Record<string, string> => ({
+  'request-id': requestId,
+  ...(clientRequestId === undefined ? {} : { 'client-request-id': clientRequestId }),
+});
+
+export function sanitizeClientRequestId(value: string | null | undefined): string | undefined {
+  if (value === undefined || value === null) return undefined;
   // Echoed in a header and in JSON: keep it printable and short so it can never break either.
   const clean = value.replace(/[^\x20-\x7e]/g, '').slice(0, CLIENT_REQUEST_ID_MAX);
   return clean.length > 0 ? clean : undefined;
@@ -92,7 +94,7 @@ function describe(error: unknown): string {
 export function errorResponse(error: GraphError, requestId: string, clientRequestId?: string): HttpResponseInit {
   return {
     status: error.status,
-    headers: { 'Content-Type': 'application/json; charset=utf-8', ...error.headers },
+    headers: { 'Content-Type': 'application/json; charset=utf-8', ...error.headers, ...idHeaders(requestId, clientRequestId) },
     jsonBody: errorEnvelope(error, requestId, clientRequestId),
   };
 }
