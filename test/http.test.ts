@@ -35,6 +35,22 @@ describe('HTTP behaviour', () => {
     expectGraphError(await app.call('GET', `/v1.0/me/drive/items/${fileId}/createLink`, { token: alice }), 405, 'invalidRequest');
   });
 
+  it('answers CORS preflights on API routes and lets any origin read answers (bearer tokens, no cookies)', async () => {
+    const preflight = await app.call('OPTIONS', `/v1.0/me/drive/items/${fileId}/createLink`, {
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-methods')).toBe('POST');
+    expect(preflight.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
+    const answer = await app.call('GET', '/v1.0/me/drive', { token: alice, headers: { origin: 'https://app.example' } });
+    expect(answer.headers.get('access-control-allow-origin')).toBe('*');
+    expect(answer.headers.get('access-control-expose-headers')).toContain('request-id');
+    // A plain OPTIONS is still a wrong method, and the link pages are not part of the API's CORS.
+    expectGraphError(await app.call('OPTIONS', '/v1.0/me/drive', { token: alice }), 405, 'invalidRequest');
+    expect((await app.call('GET', '/s/whatever')).headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('404 envelope for unknown routes, API or not', async () => {
     expectGraphError(await app.call('GET', '/v1.0/nothing/here', { token: alice }), 404, 'itemNotFound');
     expectGraphError(await app.call('GET', '/', {}), 404, 'itemNotFound');

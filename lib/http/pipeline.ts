@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { RestError } from '@azure/data-tables';
 import type { HttpFunctionOptions, HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { corsHeaders, isPreflight, preflightResponse } from './cors.js';
 import { GraphError, errorEnvelope, serviceNotAvailable } from './errors.js';
 import { runInScope, type RequestScope } from './requestScope.js';
 import { isStorageUnavailable } from '../storage/errors.js';
@@ -26,10 +27,11 @@ const CLIENT_REQUEST_ID_MAX = 200;
 
 /**
  * Wraps the handlers of one route template with what every answer needs: request ids, Graph's error envelope,
- * 405 for other methods, and exactly one log line.
+ * 405 for other methods, CORS on the API, and exactly one log line.
  */
 export function dispatch(registration: Registration): Handler {
   const allowed = Object.keys(registration.methods).join(', ');
+  const api = registration.route.startsWith('v1.0/');
   return async (request, context) => {
     const started = performance.now();
     const requestId = randomUUID();
@@ -37,6 +39,7 @@ export function dispatch(registration: Registration): Handler {
     const scope: RequestScope = { requestId, storageCalls: 0 };
     const response = await runInScope(scope, async () => {
       try {
+        if (api && isPreflight(request)) return preflightResponse(allowed);
         const handler = registration.methods[request.method as HttpMethod];
         if (!handler) {
           throw new GraphError('invalidRequest', `The HTTP method '${request.method}' is not allowed on this resource.`, { Allow: allowed }, 405);
@@ -46,7 +49,11 @@ export function dispatch(registration: Registration): Handler {
         return errorResponse(toGraphError(error, context), requestId, clientRequestId);
       }
     });
-    response.headers = { ...(response.headers as Record<string, string> | undefined), ...idHeaders(requestId, clientRequestId) };
+    response.headers = {
+      ...(response.headers as Record<string, string> | undefined),
+      ...(api ? corsHeaders : {}),
+      ...idHeaders(requestId, clientRequestId),
+    };
     const status = response.status ?? 200;
     const line = {
       requestId,
