@@ -13,7 +13,7 @@ const childSchema = z.strictObject({
   file: facet.optional(),
 });
 
-/** POST {drive}/items/{parentId}/children: `{"name": "...", "folder": {}}` or `{"name": "...", "file": {}}`. */
+/** POST {drive}/items/{parentId}/children (or {drive}/root/children): `{"name": "...", "folder": {}}` or `{"name": "...", "file": {}}`. */
 export const makeCreateChild =
   ({ authenticate, drives, items, config }: Pick<Services, 'authenticate' | 'drives' | 'items' | 'config'>): Handler =>
   async (request) => {
@@ -28,6 +28,6 @@ export const makeCreateChild =
       throw invalidRequest("A new item needs exactly one of the 'folder' or 'file' facets.");
     }
     const drive = await drives.resolve(principal, driveRefOf(request.params), 'write');
-    const item = await items.createChild(drive, request.params.parentId, { name: body.name, isFolder: body.folder !== undefined });
+    const item = await items.createChild(drive, request.params.parentId ?? 'root', { name: body.name, isFolder: body.folder !== undefined });
     return json(201, itemView(drive, item, originOf(request, config.PUBLIC_BASE_URL)));
   };

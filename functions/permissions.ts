@@ -1,3 +1,4 @@
+import type { HttpRequest } from '@azure/functions';
 import { z } from 'zod';
 import type { Services } from '../lib/composition.js';
 import type { Drive } from '../lib/drives/drive.js';
@@ -9,6 +10,9 @@ import { mayTouchDrive } from '../lib/identity/access.js';
 import type { Principal } from '../lib/identity/principal.js';
 import type { PermissionEntry } from '../lib/links/permissionService.js';
 import { permissionView } from '../lib/links/permissionView.js';
+
+/** `{drive}/root/permissions…` routes carry no item parameter: they act on the root. */
+const itemRefOf = (request: HttpRequest) => request.params.itemId ?? 'root';
 
 type Deps = Pick<Services, 'authenticate' | 'drives' | 'permissions' | 'config'>;
 
@@ -25,7 +29,7 @@ export const makeListPermissions =
   async (request) => {
     const principal = await authenticate(request.headers.get('authorization'));
     const drive = await drives.resolve(principal, driveRefOf(request.params), 'read');
-    const { item, entries } = await permissions.list(drive, request.params.itemId);
+    const { item, entries } = await permissions.list(drive, itemRefOf(request));
     const origin = originOf(request, config.PUBLIC_BASE_URL);
     return json(200, {
       '@odata.context': `${apiBase(origin)}/$metadata#drives('${drive.id}')/items('${item.id}')/permissions`,
@@ -41,7 +45,7 @@ export const makeGetPermission =
   async (request) => {
     const principal = await authenticate(request.headers.get('authorization'));
     const drive = await drives.resolve(principal, driveRefOf(request.params), 'read');
-    const entry = await permissions.get(drive, request.params.itemId, request.params.permissionId);
+    const entry = await permissions.get(drive, itemRefOf(request), request.params.permissionId);
     const origin = originOf(request, config.PUBLIC_BASE_URL);
     return json(200, entryView(entry, drive, principal, origin, context(origin)), { ETag: entry.etag });
   };
@@ -58,8 +62,8 @@ export const makeUpdatePermission =
     const principal = await authenticate(request.headers.get('authorization'));
     const changes = parseWith(patchSchema, odataObject(await readJson(request), { keepNulls: true }), 'permission');
     const drive = await drives.resolve(principal, driveRefOf(request.params), 'write');
-    await permissions.update(drive, request.params.itemId, request.params.permissionId, changes, request.headers.get('if-match'));
-    const entry = await permissions.get(drive, request.params.itemId, request.params.permissionId);
+    await permissions.update(drive, itemRefOf(request), request.params.permissionId, changes, request.headers.get('if-match'));
+    const entry = await permissions.get(drive, itemRefOf(request), request.params.permissionId);
     const origin = originOf(request, config.PUBLIC_BASE_URL);
     return json(200, entryView(entry, drive, principal, origin, context(origin)), { ETag: entry.etag });
   };
@@ -70,6 +74,6 @@ export const makeDeletePermission =
   async (request) => {
     const principal = await authenticate(request.headers.get('authorization'));
     const drive = await drives.resolve(principal, driveRefOf(request.params), 'write');
-    await permissions.delete(drive, request.params.itemId, request.params.permissionId, request.headers.get('if-match'));
+    await permissions.delete(drive, itemRefOf(request), request.params.permissionId, request.headers.get('if-match'));
     return noContent();
   };

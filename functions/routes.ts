@@ -46,6 +46,16 @@ export const DRIVE_OPERATIONS: readonly { name: string; suffix: string; methods:
     suffix: '/items/{itemId}/permissions/{permissionId}',
     methods: { GET: 'getPermission', PATCH: 'updatePermission', DELETE: 'deletePermission' },
   },
+  // The root addressed as `root` rather than `items/root`, as Graph allows and SDK samples use (no item parameter:
+  // the adapters then act on the root).
+  { name: 'rootChildren', suffix: '/root/children', methods: { POST: 'createChild' } },
+  { name: 'rootCreateLink', suffix: '/root/createLink', methods: { POST: 'createLink' } },
+  { name: 'rootPermissions', suffix: '/root/permissions', methods: { GET: 'listPermissions' } },
+  {
+    name: 'rootPermission',
+    suffix: '/root/permissions/{permissionId}',
+    methods: { GET: 'getPermission', PATCH: 'updatePermission', DELETE: 'deletePermission' },
+  },
 ];
 
 /** Lowest precedence everywhere: literal segments win over it, so it only catches what no other function claims. */

@@ -180,11 +180,19 @@ describe('createLink by drive type', () => {
       expectGraphError(await app.call('POST', `/v1.0/me/drive/items/${id}/createLink`, { token: bob, body }), 400, 'invalidRequest');
     }
     expectGraphError(await app.call('POST', '/v1.0/me/drive/items/root/createLink', { token: bob, body: { type: 'view' } }), 400, 'invalidRequest');
+    expectGraphError(await app.call('POST', '/v1.0/me/drive/root/createLink', { token: bob, body: { type: 'view' } }), 400, 'invalidRequest');
     expect((await app.call('POST', `/v1.0/me/drive/items/${id}/createLink`, { token: bob, body: { type: 'view' } })).status).toBe(201);
   });
 
-  it('a business drive root can be shared', async () => {
+  it('a business drive root can be shared, addressed as items/root or as root', async () => {
     const viaItems = await app.call('POST', '/v1.0/me/drive/items/root/createLink', { token: alice, body: { type: 'view', scope: 'organization' } });
     expect(viaItems.status).toBe(201);
+    const viaRoot = await app.call('POST', '/v1.0/me/drive/root/createLink', { token: alice, body: { type: 'view', scope: 'organization' } });
+    expect(viaRoot.status).toBe(200);
+    expect(viaRoot.body.id).toBe(viaItems.body.id);
+    const rootPermissions = await app.call('GET', '/v1.0/me/drive/root/permissions', { token: alice });
+    expect(rootPermissions.body.value.map((entry: { id: string }) => entry.id)).toContain(viaItems.body.id);
+    const one = await app.call('GET', `/v1.0/me/drive/root/permissions/${viaItems.body.id}`, { token: alice });
+    expect(one.body.link.scope).toBe('organization');
   });
 });

@@ -70,6 +70,9 @@ describe('items', () => {
     expect(read.body).toEqual(file.body);
     const rootById = await app.call('GET', `/v1.0/me/drive/items/root`, { token: alice });
     expect(rootById.body.id).toBe(root.body.id);
+    const viaRoot = await app.call('POST', '/v1.0/me/drive/root/children', { token: alice, body: { name: 'From root', folder: {} } });
+    expect(viaRoot.status).toBe(201);
+    expect(viaRoot.body.parentReference.id).toBe(root.body.id);
   });
 
   it('409 nameAlreadyExists for a duplicate name in the same folder (case-insensitive), fine elsewhere', async () => {
