@@ -34,28 +34,30 @@ type HandlerName =
   | 'updatePermission'
   | 'deletePermission';
 
-export const DRIVE_OPERATIONS: readonly { name: string; suffix: string; methods: Partial<Record<'GET' | 'POST' | 'PATCH' | 'DELETE', HandlerName>> }[] = [
+type Operation = { name: string; suffix: string; methods: Partial<Record<'GET' | 'POST' | 'PATCH' | 'DELETE', HandlerName>> };
+
+/** Operations on one item, each also reachable on the root as `{drive}/root…` (as Graph allows and SDK samples use). */
+const ITEM_OPERATIONS: readonly (Operation & { param: 'itemId' | 'parentId' })[] = [
+  { name: 'children', param: 'parentId', suffix: '/children', methods: { POST: 'createChild' } },
+  { name: 'createLink', param: 'itemId', suffix: '/createLink', methods: { POST: 'createLink' } },
+  { name: 'permissions', param: 'itemId', suffix: '/permissions', methods: { GET: 'listPermissions' } },
+  {
+    name: 'permission',
+    param: 'itemId',
+    suffix: '/permissions/{permissionId}',
+    methods: { GET: 'getPermission', PATCH: 'updatePermission', DELETE: 'deletePermission' },
+  },
+];
+
+export const DRIVE_OPERATIONS: readonly Operation[] = [
   { name: 'drive', suffix: '', methods: { GET: 'getDrive' } },
   { name: 'root', suffix: '/root', methods: { GET: 'getItem' } },
   { name: 'item', suffix: '/items/{itemId}', methods: { GET: 'getItem', DELETE: 'deleteItem' } },
-  { name: 'children', suffix: '/items/{parentId}/children', methods: { POST: 'createChild' } },
-  { name: 'createLink', suffix: '/items/{itemId}/createLink', methods: { POST: 'createLink' } },
-  { name: 'permissions', suffix: '/items/{itemId}/permissions', methods: { GET: 'listPermissions' } },
-  {
-    name: 'permission',
-    suffix: '/items/{itemId}/permissions/{permissionId}',
-    methods: { GET: 'getPermission', PATCH: 'updatePermission', DELETE: 'deletePermission' },
-  },
-  // The root addressed as `root` rather than `items/root`, as Graph allows and SDK samples use (no item parameter:
-  // the adapters then act on the root).
-  { name: 'rootChildren', suffix: '/root/children', methods: { POST: 'createChild' } },
-  { name: 'rootCreateLink', suffix: '/root/createLink', methods: { POST: 'createLink' } },
-  { name: 'rootPermissions', suffix: '/root/permissions', methods: { GET: 'listPermissions' } },
-  {
-    name: 'rootPermission',
-    suffix: '/root/permissions/{permissionId}',
-    methods: { GET: 'getPermission', PATCH: 'updatePermission', DELETE: 'deletePermission' },
-  },
+  // The root variants carry no item parameter: the adapters then act on the root.
+  ...ITEM_OPERATIONS.flatMap(({ name, param, suffix, methods }) => [
+    { name, suffix: `/items/{${param}}${suffix}`, methods },
+    { name: `root${name[0]!.toUpperCase()}${name.slice(1)}`, suffix: `/root${suffix}`, methods },
+  ]),
 ];
 
 /** Lowest precedence everywhere: literal segments win over it, so it only catches what no other function claims. */
