@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { SignJWT } from 'jose';
 import { PERSONAL_TENANT_ID } from '../lib/config.js';
+import { GUID } from '../lib/objects.js';
 import { ensureDevKeys, importDevKey } from './devKeys.js';
 import { withLocalSettings } from './localSettings.js';
 
@@ -21,7 +22,7 @@ Names are turned into stable GUIDs, so "--user alice --tenant contoso" is the sa
 
 /** A stable GUID for a human-friendly name; GUIDs pass through. */
 export function guidFor(kind: string, value: string): string {
-  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) return value.toLowerCase();
+  if (GUID.test(value)) return value.toLowerCase();
   const hex = createHash('sha256').update(`${kind}:${value}`).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

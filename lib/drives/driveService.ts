@@ -1,4 +1,5 @@
 import { LruCache } from '../cache.js';
+import { GUID } from '../objects.js';
 import { invalidRequest, itemNotFound } from '../http/errors.js';
 import { mayTouchDrive, requireAccess, type Access } from '../identity/access.js';
 import type { Principal } from '../identity/principal.js';
@@ -9,7 +10,6 @@ import type { Drive, DriveRef, DriveType } from './drive.js';
 import { DRIVE_ID, driveIdFor, newItemId, type OwnerKind } from './ids.js';
 import { itemEntity } from './itemRows.js';
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Group and site ids are opaque to us (site ids contain commas); any printable text of sane length is accepted. */
 const OPAQUE_OWNER_ID = /^[^\u0000-\u001f\u007f-\u009f]{1,256}$/;
 

@@ -10,13 +10,13 @@ import {
   type JWTVerifyGetKey,
 } from 'jose';
 import { LruCache } from '../cache.js';
+import { definedOnly, GUID } from '../objects.js';
 import type { Config } from '../config.js';
 import { GraphError, serviceNotAvailable, unauthenticated } from '../http/errors.js';
 import { claimsSchema, principalFromClaims, type Principal } from './principal.js';
 
 const CLOCK_SKEW_SECONDS = 60;
 const MAX_TOKEN_LENGTH = 16 * 1024;
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface KeySetOptions {
   /** How long fetched keys are trusted before a refetch; Entra rotates keys over days. */
@@ -61,7 +61,7 @@ class KeysUnavailable extends Error {
  * token (as every Graph client does) costs one signature check per instance, not one per request.
  */
 export function createAuthenticator(config: Config, options: KeySetOptions = {}): Authenticate {
-  const settings = { ...KEY_DEFAULTS, ...stripUndefined(options) };
+  const settings = { ...KEY_DEFAULTS, ...definedOnly(options) };
   const remote = new RemoteKeySet(new URL(config.AUTH_JWKS_URI), settings).getKey;
   const keys = config.AUTH_DEV_JWKS_PATH ? withDevKeys(remote, config.AUTH_DEV_JWKS_PATH) : remote;
   const allowed = new Set(config.AUTH_ALLOWED_TENANTS);
@@ -185,9 +185,6 @@ class RemoteKeySet {
   }
 }
 
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
-}
 
 function bearerToken(authorization: string | null): string {
   const match = /^Bearer[ ]+([^ ]+)[ ]*$/i.exec(authorization ?? '');

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LruCache } from '../cache.js';
 import { PERSONAL_TENANT_ID } from '../config.js';
+import { definedOnly } from '../objects.js';
 import type { Table } from '../storage/tables.js';
 
 export const SHARING_CAPABILITIES = [
@@ -51,19 +52,15 @@ export class TenantSettingsStore {
     if (cached) return cached;
     const row = await this.table.get(tenantId, ROW_KEY);
     const stored = row ? tenantSettingsSchema.partial().safeParse(row) : undefined;
-    const settings = { ...DEFAULT_SETTINGS, ...(stored?.success ? stripUndefined(stored.data) : {}) };
+    const settings = { ...DEFAULT_SETTINGS, ...(stored?.success ? definedOnly(stored.data) : {}) };
     this.cache.set(tenantId, settings);
     return settings;
   }
 
   /** Merges the given properties into the tenant's settings (Graph PATCH semantics) and returns the result. */
   async update(tenantId: string, changes: Partial<TenantSettings>): Promise<TenantSettings> {
-    await this.table.upsert({ partitionKey: tenantId, rowKey: ROW_KEY, ...stripUndefined(changes) });
+    await this.table.upsert({ partitionKey: tenantId, rowKey: ROW_KEY, ...definedOnly(changes) });
     this.cache.delete(tenantId);
     return this.get(tenantId);
   }
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
