@@ -62,8 +62,7 @@ export const makeUpdatePermission =
     const principal = await authenticate(request.headers.get('authorization'));
     const changes = parseWith(patchSchema, odataObject(await readJson(request), { keepNulls: true }), 'permission');
     const drive = await drives.resolve(principal, driveRefOf(request.params), 'write');
-    await permissions.update(drive, itemRefOf(request), request.params.permissionId, changes, request.headers.get('if-match'));
-    const entry = await permissions.get(drive, itemRefOf(request), request.params.permissionId);
+    const entry = await permissions.update(drive, itemRefOf(request), request.params.permissionId, changes, request.headers.get('if-match'));
     const origin = originOf(request, config.PUBLIC_BASE_URL);
     return json(200, entryView(entry, drive, principal, origin, context(origin)), { ETag: entry.etag });
   };

@@ -113,7 +113,7 @@ export class PermissionService {
    * PATCH: `expirationDateTime` (anonymous links only; null removes it, or resets it to the tenant's maximum when
    * the policy requires one) and `password` (null removes it). The link's create-or-return identity moves with it.
    */
-  async update(drive: Drive, itemRef: string | undefined, permissionId: string | undefined, changes: PermissionChanges, ifMatch: string | null): Promise<Link> {
+  async update(drive: Drive, itemRef: string | undefined, permissionId: string | undefined, changes: PermissionChanges, ifMatch: string | null): Promise<PermissionEntry> {
     const { link, etag } = await this.own(drive, itemRef, permissionId, ifMatch);
     let expiration: EffectiveExpiration = { key: link.expirationKey, ...(link.expirationDateTime ? { value: link.expirationDateTime } : {}) };
     if (changes.expirationDateTime !== undefined) {
@@ -151,7 +151,10 @@ export class PermissionService {
       if (key && key.permissionId === link.id) actions.push(['update', identityRow(updated), 'Replace', { etag: String(key.etag) }]);
     }
     await this.commit(actions);
-    return updated;
+    // The new ETag: one point read, rather than listing the item's permissions again.
+    const row = await this.table.get(drive.id, rowKeys.permission(updated.id));
+    if (!row) throw itemNotFound('The permission does not exist on this item.');
+    return { link: linkFromRow(row), etag: String(row.etag) };
   }
 
   private async commit(actions: TransactionAction[]): Promise<void> {
