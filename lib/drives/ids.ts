@@ -27,7 +27,6 @@ export const newItemId = () => `01${base32(randomBytes(16))}`;
 export const ITEM_ID = /^01[A-Z2-7]{26}$/;
 
 export const newPermissionId = () => randomBytes(16).toString('base64url');
-export const PERMISSION_ID = /^[A-Za-z0-9_-]{22}$/;
 
 export const DRIVE_ID = /^b![A-Za-z0-9_-]{22}$/;
 
